@@ -101,9 +101,45 @@ raw_values_free(const struct formdef *fd, struct raw_values *raw)
 	memset(raw, 0, sizeof(*raw));
 }
 
+int
+raw_values_init(const struct formdef *fd, struct raw_values *raw)
+{
+	memset(raw, 0, sizeof(*raw));
+	raw->vals = calloc(fd->nfields, sizeof(*raw->vals));
+	return raw->vals != NULL ? 0 : -1;
+}
+
+int
+raw_values_add(struct raw_values *raw, int field, const char *v, size_t len)
+{
+	return list_push(&raw->vals[field], v, len);
+}
+
+int
+raw_values_add_unknown(struct raw_values *raw, const char *name, size_t len)
+{
+	return list_push(&raw->unknown, name, len);
+}
+
 static const char *hidden_names[] = {
 	"submission_id", "form_version", "consent_version", "invite",
 };
+
+static char **hidden_slot(struct raw_values *, const char *);
+
+int
+raw_values_set_hidden(struct raw_values *raw, int kind, const char *v,
+    size_t len)
+{
+	char	**slot;
+
+	if (kind < 0 || kind > 3)
+		return -1;
+	slot = hidden_slot(raw, hidden_names[kind]);
+	free(*slot);
+	*slot = strndup(v, len);
+	return *slot != NULL ? 0 : -1;
+}
 
 static char **
 hidden_slot(struct raw_values *raw, const char *name)
@@ -197,11 +233,10 @@ formpost_decode(const struct formdef *fd, const char *body, size_t len,
 	char		**slot;
 	int		 f;
 
-	memset(raw, 0, sizeof(*raw));
 	buf_init(&name);
 	buf_init(&value);
 	buf_init(&norm);
-	if ((raw->vals = calloc(fd->nfields, sizeof(*raw->vals))) == NULL)
+	if (raw_values_init(fd, raw) == -1)
 		return FORMPOST_NOMEM;
 
 	while (p < end) {

@@ -43,6 +43,15 @@ enum formpost_result formpost_decode(const struct formdef *,
 		    const char *body, size_t len, struct raw_values *raw,
 		    struct buf *xml, struct verrs *errs);
 void		 raw_values_free(const struct formdef *, struct raw_values *);
+/* Building raw values piece by piece (the parser child's reply). */
+int		 raw_values_init(const struct formdef *, struct raw_values *);
+int		 raw_values_add(struct raw_values *, int field, const char *v,
+		    size_t len);
+int		 raw_values_add_unknown(struct raw_values *, const char *name,
+		    size_t len);
+/* kind: 0 submission_id, 1 form_version, 2 consent_version, 3 invite */
+int		 raw_values_set_hidden(struct raw_values *, int kind,
+		    const char *v, size_t len);
 
 /* Strict percent-decoding of s[0..len) ('+' is a space): -1 if malformed. */
 int		 formpost_unescape(const char *s, size_t len, struct buf *out);

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "crypto/envelope.h"
+#include "intake/parse_child.h"
 #include "web/http.h"
 
 struct formdef;
@@ -29,6 +30,7 @@ struct intake_app {
 	char			*schema_xsd;	/* served at /intake/schema.xsd */
 	size_t			 schema_len;
 	/* per child */
+	struct parse_pool	 pool;		/* its sandboxed parser */
 	struct store		*store;
 	unsigned		 consent_version;	/* 0: not loaded */
 	char			*consent_text;

@@ -89,11 +89,29 @@ slurp(const char *path, size_t *len)
 	return b;
 }
 
+/* In a new parser child: it must hold no secret. */
+static void
+parser_forget(void *arg)
+{
+	struct intake_app	*app = arg;
+
+	sodium_free(app->secret);
+	app->secret = NULL;
+}
+
 static int
 child_init(void *arg)
 {
 	struct intake_app	*app = arg;
 
+	app->pool.fd = app->fd;
+	app->pool.parser = app->parser;
+	app->pool.body_limit = app->cfg.body_limit;
+	app->pool.forget = parser_forget;
+	app->pool.forget_arg = app;
+	app->pool.pid = -1;
+	app->pool.fd_sock = -1;
+	(void)parse_pool_start(&app->pool);	/* retried per request */
 	app->store = store_open(app->cfg.intake_database,
 	    app->cfg.statement_timeout_ms);
 	return app->store != NULL ? 0 : -1;
@@ -104,6 +122,7 @@ child_fini(void *arg)
 {
 	struct intake_app	*app = arg;
 
+	parse_pool_stop(&app->pool);
 	store_close(app->store);
 	app->store = NULL;
 }

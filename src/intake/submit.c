@@ -1,9 +1,11 @@
 /*
  * submit.c: POST /intake/submissions, both front doors.
  *
- *   form post -> formpost_decode -> <intake> document --+
- *   XML post ---------------------------------------------+-> intake_parse
- *   -> answers_check -> screen_run -> seal -> store_submit (one round trip)
+ *   form post -> formpost_decode -> <intake> document --+   in the
+ *   XML post ---------------------------------------------+-> sandboxed
+ *                                         intake_parse <--+   parser child
+ *   -> answers re-checked -> answers_check -> screen_run -> seal
+ *   -> store_submit (one round trip)
  *
  * Nothing is stored unless every check passed; every failure answers with
  * what api.md says, and a form post gets its form back with every value.
@@ -21,7 +23,6 @@
 #include "form/answers.h"
 #include "form/formdef.h"
 #include "form/formpost.h"
-#include "form/intake_xml.h"
 #include "intake/intake.h"
 #include "intake/pages.h"
 #include "screen/screen.h"
@@ -33,8 +34,7 @@ struct submission {
 	enum front		 front;
 	char			*body;
 	size_t			 bodylen;
-	struct raw_values	 raw;		/* form posts only */
-	struct buf		 doc;		/* the <intake> document */
+	struct raw_values	 raw;		/* as sent, for the form again */
 	struct answers		*a;
 	struct verrs		 errs;
 	struct flags		 flags;
@@ -444,7 +444,6 @@ intake_submit(struct intake_app *app, struct request *req,
 
 	memset(&s, 0, sizeof(s));
 	memset(&rc, 0, sizeof(rc));
-	buf_init(&s.doc);
 
 	http_media_type(req->content_type, mtype, sizeof(mtype));
 	if (strcmp(mtype, "application/x-www-form-urlencoded") == 0)
@@ -469,34 +468,21 @@ intake_submit(struct intake_app *app, struct request *req,
 		goto out;
 	}
 
-	if (s.front == FRONT_FORM) {
-		switch (formpost_decode(app->fd, s.body, s.bodylen, &s.raw,
-		    &s.doc, &s.errs)) {
-		case FORMPOST_OK:
-			break;
-		case FORMPOST_MALFORMED:
-			fail(app, &s, resp, 400);
-			goto out;
-		default:
-			fail(app, &s, resp, 500);
-			goto out;
-		}
-	} else
-		buf_add(&s.doc, s.body, s.bodylen);
-	if (buf_failed(&s.doc) || (s.a = answers_new(app->fd)) == NULL) {
+	if ((s.a = answers_new(app->fd)) == NULL) {
 		fail(app, &s, resp, 500);
 		goto out;
 	}
-	switch (intake_parse(app->parser, s.doc.data ? s.doc.data : "",
-	    s.doc.len, s.a, &s.errs)) {
-	case INTAKE_OK:
+	/* Untrusted bytes are parsed in the sandboxed child, never here. */
+	switch (parse_run(&app->pool, s.front == FRONT_FORM ? PARSE_FORM :
+	    PARSE_XML, s.body, s.bodylen, &s.raw, s.a, &s.errs)) {
+	case PARSE_OK:
 		break;
-	case INTAKE_MALFORMED:
+	case PARSE_MALFORMED:
 		if (s.front == FRONT_XML)
 			xml_errors(app, resp, 400, NULL, NULL,
 			    status_message(400));
-		else	/* we wrote that document: this is our bug */
-			fail(app, &s, resp, 500);
+		else
+			fail(app, &s, resp, 400);
 		goto out;
 	default:
 		fail(app, &s, resp, 500);
@@ -562,7 +548,6 @@ out:
 	answers_free(s.a);
 	verrs_free(&s.errs);
 	raw_values_free(app->fd, &s.raw);
-	buf_wipe_free(&s.doc);
 	if (s.body != NULL) {
 		sodium_memzero(s.body, s.bodylen);
 		free(s.body);
