@@ -100,17 +100,17 @@ deps-test:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@PORT=$(PORT) tools/stack run
+	@CLINIC_BUILD=$(B) PORT=$(PORT) tools/stack run
 
 check: deps-test
 	@$(MAKE) --no-print-directory all
-	@tests/run-all
+	@CLINIC_BUILD=$(B) tests/run-all
 
 check-unit: all
-	@tests/run-unit
+	@CLINIC_BUILD=$(B) tests/run-unit
 
 check-integration: all
-	@tests/run-integration
+	@CLINIC_BUILD=$(B) tests/run-integration
 
 bench: deps-test
 	@$(MAKE) --no-print-directory all
@@ -125,4 +125,4 @@ fuzz:
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d)
+-include $(shell find $(B)/obj -name "*.d" 2>/dev/null)

@@ -58,7 +58,8 @@ pages_attr(struct buf *b, const char *name, const char *value)
 
 /*
  * Open a page: head, the clinic's name, <main>. title is plain text; an
- * error re-render prefixes "Error: " so a screen reader hears it first.
+ * error re-render prefixes "Please check your answers: " so a screen reader
+ * hears it first.
  */
 static void
 pages_open(struct buf *b, const char *title, int error,
@@ -67,7 +68,7 @@ pages_open(struct buf *b, const char *title, int error,
 	struct buf	 t;
 
 	buf_init(&t);
-	buf_printf(&t, "%s%s \xe2\x80\x93 %s", error ? "Error: " : "",
+	buf_printf(&t, "%s%s \xe2\x80\x93 %s", error ? "Please check your answers: " : "",
 	    title, pages_clinic_name(clinic));
 	if (buf_failed(&t))
 		b->failed = 1;
@@ -668,10 +669,41 @@ pages_question_notes(struct buf *b, const struct form_page *fp, size_t i,
 			continue;
 		if (n++ > 0)
 			buf_putc(b, ' ');
-		buf_puts(b, "<span class=\"visually-hidden\">Error: </span>");
+		buf_puts(b, "<span class=\"visually-hidden\">Problem: </span>");
 		html_esc(b, verr_message(fp->errs->v[k].code, fd, (int)i));
 	}
 	buf_puts(b, "</p>\n");
+}
+
+/*
+ * A value that is not one of the choices (sent by an old copy of the form
+ * or another client) is still the patient's: it stays on the page, chosen,
+ * as one more option they can see and change.
+ */
+static void
+pages_unlisted(struct buf *b, const struct form_page *fp, size_t i, int multi)
+{
+	const struct fd_field	*f = &fp->fd->fields[i];
+	char *const		*vals = pages_raw(fp, i);
+	size_t			 k, n = 0;
+
+	for (k = 0; vals != NULL && vals[k] != NULL; k++) {
+		if (vals[k][0] == '\0' || fd_choice_index(f, vals[k],
+		    strlen(vals[k])) >= 0)
+			continue;
+		buf_printf(b, "<div class=\"choice\"><input type=\"%s\" "
+		    "id=\"", multi ? "checkbox" : "radio");
+		html_esc(b, f->id);
+		buf_printf(b, "-sent-%zu\"", n);
+		pages_attr(b, "name", f->id);
+		pages_attr(b, "value", vals[k]);
+		buf_puts(b, " checked=\"checked\" aria-invalid=\"true\" /><label "
+		    "for=\"");
+		html_esc(b, f->id);
+		buf_printf(b, "-sent-%zu\">What you sent: \u201c", n++);
+		html_esc(b, vals[k]);
+		buf_puts(b, "\u201d (not one of the answers above)</label></div>\n");
+	}
 }
 
 /* Radios or checkboxes, grouped under the question as their legend. */
@@ -727,6 +759,7 @@ pages_choices(struct buf *b, const struct form_page *fp, size_t i,
 		html_esc(b, f->choices[k].label);
 		buf_puts(b, "</label></div>\n");
 	}
+	pages_unlisted(b, fp, i, multi);
 	buf_puts(b, "</fieldset>\n");
 }
 

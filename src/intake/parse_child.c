@@ -277,9 +277,17 @@ attr_ok(int kind, const char *v, size_t len)
 	size_t	 i;
 
 	switch (kind) {
-	case 0:		/* "" or a UUID */
-		return len == 0 || (len == ANSWERS_IDLEN &&
-		    env_uuid_parse(v, (unsigned char[16]){ 0 }) == 0);
+	case 0: {	/* "" or a UUID */
+		char	 id[ANSWERS_IDLEN + 1];
+
+		if (len == 0)
+			return 1;
+		if (len != ANSWERS_IDLEN)
+			return 0;
+		memcpy(id, v, len);
+		id[len] = '\0';
+		return env_uuid_parse(id, (unsigned char[16]){ 0 }) == 0;
+	}
 	case 1:
 	case 2:
 		if (len == 0 || len > 9)
@@ -382,8 +390,12 @@ parse_read_reply(const struct formdef *fd, const char *msg, size_t len,
 		default:
 			ok = 0;
 		}
-		if (!ok)
+		if (!ok) {
+			/* the record's kind and field, never its bytes */
+			log_error("parser: reply record '%c' (%u) refused",
+			    type >= 'A' && type <= 'Z' ? (char)type : '?', ra);
 			return PARSE_FAILED;
+		}
 	}
 	return PARSE_FAILED;	/* no end record */
 }

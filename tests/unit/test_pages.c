@@ -685,7 +685,7 @@ test_form_errors(void **state)
 		if (is(p.el[i], "title"))
 			t = text(p.el[i]);
 	assert_non_null(t);
-	assert_true(strncmp(t, "Error: ", 7) == 0);
+	assert_true(strncmp(t, "Please check your answers: ", 27) == 0);
 	xmlFree(t);
 
 	/* every value sent is back, as sent, and escaped */
