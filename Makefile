@@ -29,7 +29,7 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lm
 
 # The library every program links: each folder is one concern.
-LIB_DIRS = src/core src/form src/screen src/crypto src/store src/web
+LIB_DIRS = src/core src/form src/screen src/crypto src/store src/web src/record
 LIB_SRC	 = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB	 = $(B)/libclinic.a
