@@ -66,6 +66,15 @@ days_to_date(int32_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+int32_t
+date_today(time_t now)
+{
+	struct tm	 tm;
+
+	localtime_r(&now, &tm);
+	return date_to_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
 int
 age_years(int32_t birth, int32_t on)
 {

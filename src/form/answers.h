@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/buf.h"
 
@@ -127,6 +128,8 @@ const char	*verr_message(enum verr_code, const struct formdef *, int field);
 #define DATE_INVALID	(-1 - 1000000)
 int32_t		 date_to_days(int y, int m, int d);
 void		 days_to_date(int32_t days, int *y, int *m, int *d);
+/* The date of now in the local time zone (TZ = the clinic's zone). */
+int32_t		 date_today(time_t now);
 /* Whole years from birth to on (birthday of 29 Feb reached on 1 Mar). */
 int		 age_years(int32_t birth, int32_t on);
 

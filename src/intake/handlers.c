@@ -33,16 +33,6 @@ intake_new_uuid(char out[37])
 	    u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
-/* Today's date in the clinic's time zone (TZ is set at start). */
-int32_t
-intake_today(time_t now)
-{
-	struct tm	 tm;
-
-	localtime_r(&now, &tm);
-	return date_to_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 void
 intake_rfc3339(time_t t, char *out, size_t outsz)
 {

@@ -47,7 +47,6 @@ void	intake_receipt(struct intake_app *, struct request *, struct response *,
 int	intake_consent(struct intake_app *);	/* 0 when a consent is loaded */
 void	intake_error_page(struct intake_app *, struct response *, int status);
 void	intake_new_uuid(char out[37]);
-int32_t	intake_today(time_t now);
 void	intake_rfc3339(time_t t, char *out, size_t outsz);
 /* XML-escape text into b (element content or attribute). */
 void	intake_xml_text(struct buf *b, const char *s);

@@ -499,7 +499,8 @@ intake_submit(struct intake_app *app, struct request *req,
 		goto out;
 	}
 	if (!has_structure_error(&s.errs))
-		answers_check(s.a, intake_today(time(NULL)),
+		/* "today" is the clinic's (TZ is set at start) */
+		answers_check(s.a, date_today(time(NULL)),
 		    app->consent_version, &s.errs);
 	if (s.errs.n > 0) {
 		log_info("submission refused: %zu problem(s)", s.errs.n);

@@ -484,6 +484,22 @@ test_age_birthdays(void **state)
 }
 
 static void
+test_today_in_the_clinic_zone(void **state)
+{
+	/* 2026-11-24 03:30 UTC is still 23 November in Toronto */
+	time_t	 t = 1795491000;
+
+	(void)state;
+	setenv("TZ", "America/Toronto", 1);
+	tzset();
+	assert_int_equal(date_today(t), day(2026, 11, 23));
+	assert_int_equal(date_today(t + 2 * 3600), day(2026, 11, 24));
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(date_today(t), day(2026, 11, 24));
+}
+
+static void
 test_signature_names(void **state)
 {
 	static const struct {
@@ -973,6 +989,7 @@ main(void)
 		cmocka_unit_test(test_exclusive_none),
 		cmocka_unit_test(test_dates_against_today),
 		cmocka_unit_test(test_age_birthdays),
+		cmocka_unit_test(test_today_in_the_clinic_zone),
 		cmocka_unit_test(test_signature_names),
 		cmocka_unit_test(test_guardian),
 		cmocka_unit_test(test_consent_version),
