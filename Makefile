@@ -112,6 +112,9 @@ check-unit: all
 check-integration: all
 	@CLINIC_BUILD=$(B) tests/run-integration
 
+check-browser: all
+	@CLINIC_BUILD=$(B) tests/run-browser
+
 bench: deps-test
 	@$(MAKE) --no-print-directory all
 	@bench/run

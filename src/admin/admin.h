@@ -53,5 +53,28 @@ int	admin_cmd_keygen(struct admin *, int argc, char **argv);
 int	admin_cmd_consent_install(struct admin *, int argc, char **argv);
 int	admin_cmd_consent_show(struct admin *, int argc, char **argv);
 int	admin_cmd_status(struct admin *, int argc, char **argv);
+/* audit.c, keyops.c, export.c, purge.c */
+int	admin_cmd_audit_verify(struct admin *, int argc, char **argv);
+int	admin_cmd_audit_head(struct admin *, int argc, char **argv);
+int	admin_cmd_key_backup(struct admin *, int argc, char **argv);
+int	admin_cmd_key_restore(struct admin *, int argc, char **argv);
+int	admin_cmd_key_rotate(struct admin *, int argc, char **argv);
+int	admin_cmd_key_rewrap(struct admin *, int argc, char **argv);
+int	admin_cmd_export(struct admin *, int argc, char **argv);
+int	admin_cmd_purge(struct admin *, int argc, char **argv);
+/* staff.c */
+int	admin_cmd_staff_add(struct admin *, int argc, char **argv);
+int	admin_cmd_staff_disable(struct admin *, int argc, char **argv);
+int	admin_cmd_staff_reset(struct admin *, int argc, char **argv);
+
+/* The audit log's actor for what intakectl does: "intakectl:<login>". */
+void	admin_actor(char *out, size_t outsz);
+struct env_keyring;
+/*
+ * The clinic's secret keys (keyops.c), read as the owner of the key
+ * directory when run as root; -1 after saying why. The caller frees the
+ * keyring with env_keyring_free.
+ */
+int	admin_keyring(struct admin *, struct env_keyring **);
 
 #endif

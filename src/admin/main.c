@@ -35,6 +35,17 @@ static const struct admin_cmd {
 	    "print the consent text in force, or VERSION" },
 	{ "status", admin_cmd_status, "[--dir SQLDIR]",
 	    "migrations, keys, consent version and counts" },
+	{ "audit-verify", admin_cmd_audit_verify, "[--head ID:HASH]", "check the audit log's hash chain, and against a head kept elsewhere" },
+	{ "audit-head", admin_cmd_audit_head, "", "print the audit log's head, to keep elsewhere" },
+	{ "key-backup", admin_cmd_key_backup, "FILE", "back the secret keys up to FILE under a passphrase (standard input or terminal)" },
+	{ "key-restore", admin_cmd_key_restore, "FILE", "restore the secret keys of backup FILE (passphrase as for key-backup)" },
+	{ "key-rotate", admin_cmd_key_rotate, "", "make a new key pair for new submissions; old secret keys stay" },
+	{ "key-rewrap", admin_cmd_key_rewrap, "[--batch N]", "re-seal every record's data key to the current key" },
+	{ "export", admin_cmd_export, "--given NAME --family NAME --dob YYYY-MM-DD [-o FILE]", "one patient's records as XML (audited)" },
+	{ "purge", admin_cmd_purge, "[--dry-run]", "delete the records past retention (audited)" },
+	{ "staff-add", admin_cmd_staff_add, "USERNAME ROLE [--name NAME]", "add a staff account (role therapist, front_desk or admin; password on standard input)" },
+	{ "staff-disable", admin_cmd_staff_disable, "USERNAME", "disable a staff account and end its sessions" },
+	{ "staff-reset", admin_cmd_staff_reset, "USERNAME", "set a new password (standard input) and end its sessions" },
 	{ "help", admin_cmd_help, "", "this list" },
 };
 #define ADMIN_NCMDS	(sizeof(admin_cmds) / sizeof(admin_cmds[0]))

@@ -786,6 +786,32 @@ store_audit_append(struct store *s, const char *actor, const char *action,
 	return rc;
 }
 
+/* ---- for the other files of src/store/ ---- */
+
+enum store_err
+store_query(struct store *s, const char *sql, int n,
+    const char *const *values, const int *lengths, const int *formats,
+    int binary, struct pg_result **res)
+{
+	struct store_params	 p;
+	int			 i;
+
+	*res = NULL;
+	memset(&p, 0, sizeof(p));
+	if (n < 0 || n > STORE_MAXPARAMS) {
+		store_seterr(s, "%s", "too many parameters");
+		log_error("store: query: too many parameters");
+		return STORE_ERROR;
+	}
+	for (i = 0; i < n; i++) {
+		p.values[i] = values[i];
+		p.lengths[i] = lengths != NULL ? lengths[i] : 0;
+		p.formats[i] = formats != NULL ? formats[i] : 0;
+	}
+	p.n = n;
+	return store_run(s, STMT__MAX, sql, &p, binary, res);
+}
+
 /* ---- administration ---- */
 
 enum store_err

@@ -110,6 +110,21 @@ enum store_err	 store_audit_append(struct store *, const char *actor,
 		    const char *action, const char *target,
 		    const char *address, long long *id);
 
+/* ---- for the other files of src/store/ ---- */
+
+struct pg_result;	/* libpq's PGresult: seen inside src/store/ only */
+
+/*
+ * Run one parameterised statement on this store's connection, with
+ * store.c's connecting, reconnecting and sorting of failures. n values
+ * (NULL is SQL NULL); lengths and formats may be NULL (all text). binary
+ * asks for binary results. On STORE_OK *res holds the result, which the
+ * caller PQclear()s. Only for store_*.c files, which alone include libpq.
+ */
+enum store_err	 store_query(struct store *, const char *sql, int n,
+		    const char *const *values, const int *lengths,
+		    const int *formats, int binary, struct pg_result **res);
+
 /* ---- administration (owner role: intakectl) ---- */
 
 /*

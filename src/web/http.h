@@ -20,6 +20,8 @@ struct request {
 	const char	*accept;	/* "" when none */
 	const char	*cookie;	/* "" when none */
 	const char	*origin;	/* NULL when absent */
+	const char	*host;		/* Host header, "" when none */
+	const char	*fetch_site;	/* Sec-Fetch-Site, NULL when absent */
 	const char	*remote_addr;
 	int		 https;
 	int		 has_length;	/* CONTENT_LENGTH was given */

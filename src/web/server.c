@@ -176,6 +176,8 @@ server_fill(FCGX_Request *fr, struct request *req, char *pathbuf,
 	req->accept = server_param(fr, "HTTP_ACCEPT", "");
 	req->cookie = server_param(fr, "HTTP_COOKIE", "");
 	req->origin = server_param(fr, "HTTP_ORIGIN", NULL);
+	req->host = server_param(fr, "HTTP_HOST", "");
+	req->fetch_site = server_param(fr, "HTTP_SEC_FETCH_SITE", NULL);
 	req->remote_addr = server_param(fr, "REMOTE_ADDR", "");
 	https = server_param(fr, "HTTPS", "");
 	req->https = https[0] != '\0' && strcmp(https, "off") != 0;

@@ -723,6 +723,275 @@ def check_kept(page, pairs, what="the form"):
                "%s: value of %s not kept: sent %r, form has %r" % (what, k, v[:80], [g[:80] for g in got]))
 
 
+# ---- clinic side (staff pages) -------------------------------------------
+#
+# Not in __all__: test files import these by name
+# (from harness import StaffClient, staff_client, ...).
+
+def initial_passwords():
+    """{username: (role, password)} of the first accounts tools/stack made
+    (VARDIR/initial-passwords)."""
+    out = {}
+    with open(os.path.join(VARDIR, "initial-passwords")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            user, role, pw = line.split()
+            out[user] = (role, pw)
+    return out
+
+
+def intakectl(*args, input=None, check=True):
+    """intakectl -c VARDIR/etc/clinic.conf ARGS, standard input from input;
+    returns the CompletedProcess (text)."""
+    p = subprocess.run([os.path.join(VARDIR, "share", "bin", "intakectl"), "-c",
+                        os.path.join(VARDIR, "etc", "clinic.conf"), *args],
+                       input=input if input is not None else "", capture_output=True,
+                       text=True, timeout=120, cwd="/")
+    if check and p.returncode != 0:
+        raise AssertionError("intakectl %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
+    return p
+
+
+_STAFF = {}
+
+
+def staff_account(username, role, password=None, name=None):
+    """An account made once per run with intakectl staff-add (password on
+    standard input); returns its password."""
+    if username in _STAFF:
+        return _STAFF[username]
+    pw = password or ("pw-" + random_token()[:20])
+    args = ["staff-add", username, role]
+    if name:
+        args += ["--name", name]
+    p = intakectl(*args, input=pw + "\n", check=False)
+    if p.returncode != 0 and "already an account" in p.stderr:
+        # a stack kept from an earlier run: give it this run's password
+        intakectl("staff-reset", username, input=pw + "\n")
+    elif p.returncode != 0:
+        raise AssertionError("intakectl staff-add %s failed: %s" % (username, p.stderr))
+    _STAFF[username] = pw
+    return pw
+
+
+def token_hash_hex(token):
+    """What the database keeps of a bearer token: BLAKE2b-256 of its text."""
+    import hashlib
+    return hashlib.blake2b(token.encode("ascii"), digest_size=32).hexdigest()
+
+
+class StaffClient:
+    """A browser on /clinic/: keeps the cookies the server sets (Path
+    /clinic/), reads CSRF tokens from pages, posts forms."""
+
+    def __init__(self):
+        self.cookies = {}
+        self.set_cookies = []   # every Set-Cookie value seen
+
+    def cookie_header(self):
+        return "; ".join("%s=%s" % kv for kv in self.cookies.items())
+
+    def request(self, method, path, fields=None, headers=None, body=None):
+        h = dict(headers or {})
+        if self.cookies:
+            h.setdefault("Cookie", self.cookie_header())
+        if fields is not None:
+            body = urllib.parse.urlencode(fields).encode("utf-8")
+            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        r = http(method, path, body, h)
+        for v in r.header_all("Set-Cookie"):
+            self.set_cookies.append(v)
+            name, _, rest = v.partition("=")
+            value = rest.split(";", 1)[0]
+            attrs = [a.strip().lower() for a in rest.split(";")[1:]]
+            if value == "" or "max-age=0" in attrs:
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value
+        return r
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def csrf(self, path="/clinic/"):
+        """The csrf_token of the first form on a page."""
+        r = self.get(path)
+        expect(r.status == 200, "GET %s for a CSRF token: %d" % (path, r.status))
+        tok = parse_page(r.text).value("csrf_token")
+        expect(tok, "no csrf_token on %s" % path)
+        return tok
+
+    def post(self, path, fields=(), token=True, csrf_from="/clinic/", headers=None):
+        """POST a form; token True fetches this session's CSRF token first,
+        a string is sent as is, None sends none."""
+        fields = list(fields)
+        if token is True:
+            token = self.csrf(csrf_from)
+        if token is not None:
+            fields.append(("csrf_token", token))
+        return self.request("POST", path, fields=fields, headers=headers)
+
+    def login(self, username, password, headers=None):
+        """The sign-in form, then its POST; returns the POST's Response."""
+        tok = self.csrf("/clinic/login")
+        return self.request("POST", "/clinic/login", fields=[
+            ("username", username), ("password", password), ("csrf_token", tok)],
+            headers=headers)
+
+    @property
+    def session(self):
+        return self.cookies.get("clinic_session")
+
+
+def staff_client(username, password):
+    """A StaffClient signed in as username."""
+    c = StaffClient()
+    r = c.login(username, password)
+    expect(r.status == 303 and r.location == "/clinic/",
+           "sign-in as %s: %d %s" % (username, r.status, r.location))
+    expect(c.session, "no session cookie after signing in as %s" % username)
+    return c
+
+
+def staff_as(role):
+    """A fresh StaffClient signed in with role therapist, front_desk or
+    admin (the first accounts, and a front desk account made once)."""
+    init = initial_passwords()
+    if role in ("admin", "therapist"):
+        return staff_client(role, init[role][1])
+    user = "frontdesk"
+    return staff_client(user, staff_account(user, "front_desk", name="Front Desk"))
+
+
+# ---- hostile requests and failure drills ------------------------------------
+#
+# For test_75_hostile.py and test_95_drills.py; exported below.
+
+def count_all():
+    """How many intakes are stored in all."""
+    return int(psql("SELECT count(*) FROM %s" % INTAKES_TABLE)[0][0])
+
+
+def log_offset(name):
+    """The current size of a log of LOGS (read what follows with log_since)."""
+    try:
+        return os.path.getsize(LOGS[name])
+    except OSError:
+        return 0
+
+
+def log_since(name, offset):
+    """What LOGS[name] gained after offset, as bytes."""
+    try:
+        with open(LOGS[name], "rb") as f:
+            f.seek(offset)
+            return f.read()
+    except OSError:
+        return b""
+
+
+def slow_send(parts, interval, timeout=60.0):
+    """Send parts (bytes) one by one over one connection, interval seconds
+    apart, then read until the server closes or timeout. Returns (bytes
+    read, seconds from the first byte sent, sent_all): a server that gives
+    up on a slow client closes before everything is sent."""
+    s = socket.create_connection((HOST, PORT), timeout=timeout)
+    got, sent_all, t0 = b"", True, time.time()
+    try:
+        for i, p in enumerate(parts):
+            if i > 0:
+                time.sleep(interval)
+            try:
+                s.sendall(p)
+            except (BrokenPipeError, ConnectionResetError):
+                sent_all = False
+                break
+            s.setblocking(False)
+            try:
+                chunk = s.recv(65536)
+                if chunk == b"":
+                    sent_all = i == len(parts) - 1
+                    break
+                got += chunk
+            except (BlockingIOError, InterruptedError):
+                pass
+            except ConnectionResetError:
+                sent_all = False
+                break
+            finally:
+                s.setblocking(True)
+                s.settimeout(max(1.0, timeout - (time.time() - t0)))
+        while time.time() - t0 < timeout:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += chunk
+            if _complete(got):
+                break
+    finally:
+        s.close()
+    return got, time.time() - t0, sent_all
+
+
+class Loader(threading.Thread):
+    """Posts valid intakes (a fresh submission_id each) in a loop until
+    stop(); results is a list of (submission_id, status or exception name,
+    start time, seconds). kind: "form" or "xml"."""
+
+    def __init__(self, kind="form", pause=0.0, timeout=40):
+        super().__init__(daemon=True)
+        self.kind, self.pause, self.timeout = kind, pause, timeout
+        self.results = []
+        self._stop_event = threading.Event()
+
+    def run(self):
+        while not self._stop_event.is_set():
+            sid = new_sid()
+            t0 = time.time()
+            try:
+                if self.kind == "xml":
+                    h = {"Content-Type": "application/xml", "Accept": "application/xml"}
+                    body = xml_body(valid_intake(), sid)
+                else:
+                    h = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+                    body = form_body(valid_intake(), sid)
+                r = http("POST", "/intake/submissions", body, h, timeout=self.timeout)
+                outcome = r.status
+            except Exception as e:  # noqa: BLE001 - recorded, judged by the test
+                outcome = type(e).__name__
+            self.results.append((sid, outcome, t0, time.time() - t0))
+            if self.pause:
+                self._stop_event.wait(self.pause)
+
+    def stop(self):
+        self._stop_event.set()
+        self.join(self.timeout + 10)
+
+
+def rows_by_sid(sids):
+    """{submission_id: stored rows} for the given ids, in one query."""
+    sids = list(sids)
+    out = {s: 0 for s in sids}
+    if not sids:
+        return out
+    rows = psql("SELECT %s, count(*) FROM %s WHERE %s IN (%s) GROUP BY 1" % (
+        SUBMISSION_ID_COLUMN, INTAKES_TABLE, SUBMISSION_ID_COLUMN,
+        ", ".join(sql_literal(s) for s in sids)))
+    for sid, n in rows:
+        out[sid] = int(n)
+    return out
+
+
+__all__ += ["count_all", "log_offset", "log_since", "slow_send", "Loader",
+            "rows_by_sid", "socket", "HOST"]
+
+
 # ---- running --------------------------------------------------------------
 
 def _load(path):
