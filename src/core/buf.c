@@ -99,22 +99,37 @@ buf_putc(struct buf *b, char c)
 	buf_add(b, &c, 1);
 }
 
+/*
+ * One formatting pass when the text fits in the room left (the usual
+ * case), a second one only after growing.
+ */
 void
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list	 aq;
+	size_t	 room;
 	int	 n;
 
+	if (b->failed)
+		return;
+	room = b->data != NULL ? b->cap - b->len : 0;
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, aq);
 	va_end(aq);
 	if (n < 0) {
+		if (b->data != NULL)
+			b->data[b->len] = '\0';
 		b->failed = 1;
 		return;
 	}
-	if (buf_reserve(b, (size_t)n) == -1)
-		return;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		if (buf_reserve(b, (size_t)n) == -1) {
+			if (b->data != NULL)
+				b->data[b->len] = '\0';
+			return;
+		}
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -8,6 +8,8 @@
 #include "form/formdef.h"
 #include "form/formpost.h"
 
+#define FORMPOST_MAX_UNKNOWN	256	/* bytes of an unknown name kept */
+
 static int
 hexval(char c)
 {
@@ -222,6 +224,25 @@ xml_text(struct buf *b, const char *s, size_t len)
 		}
 }
 
+/*
+ * An unknown name is kept only to be named back to the patient: the worker
+ * takes at most 512 bytes of it from the parser child (parse_child.c), so
+ * a longer one is cut, at a character boundary.
+ */
+static void
+formpost_clip(struct buf *b, size_t max)
+{
+	size_t	 len = b->len;
+
+	if (len <= max)
+		return;
+	len = max;
+	while (len > 0 && ((unsigned char)b->data[len] & 0xc0) == 0x80)
+		len--;
+	b->data[len] = '\0';
+	b->len = len;
+}
+
 enum formpost_result
 formpost_decode(const struct formdef *fd, const char *body, size_t len,
     struct raw_values *raw, struct buf *xml, struct verrs *errs)
@@ -278,6 +299,7 @@ formpost_decode(const struct formdef *fd, const char *body, size_t len,
 			continue;
 		}
 		if ((f = formdef_field(fd, name.data)) < 0) {
+			formpost_clip(&name, FORMPOST_MAX_UNKNOWN);
 			if (list_push(&raw->unknown, name.data, name.len) == -1)
 				goto nomem;
 			verrs_add(errs, VE_UNKNOWN_FIELD, -1, name.data, 0);

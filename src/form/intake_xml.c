@@ -1,5 +1,6 @@
 /* intake_xml.c: <intake> document -> answers; see intake_xml.h. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 
 #define INTAKE_MAX_DEPTH	8	/* <intake><answer>text: depth 2 is all */
 #define INTAKE_MAX_ERRORS	200
+#define INTAKE_MAX_VERSION	999999999UL	/* nine digits, as the worker
+						   re-checks (parse_child.c) */
 
 struct intake_parser {
 	const struct formdef	*fd;
@@ -209,6 +212,20 @@ intake_schema_error(void *arg, xmlErrorPtr e)
 	verrs_add(c->errs, VE_STRUCTURE, -1, path, e->line);
 }
 
+/*
+ * A version attribute (the XSD allows any positiveInteger): its number, or
+ * 0, no version, when it does not fit. Never truncated into another one.
+ */
+static unsigned
+intake_version(const char *v)
+{
+	unsigned long	 n;
+
+	errno = 0;
+	n = strtoul(v, NULL, 10);
+	return errno != 0 || n > INTAKE_MAX_VERSION ? 0 : (unsigned)n;
+}
+
 /* Read the root's attributes into a (the XSD checked their shape). */
 static void
 intake_attrs(xmlNode *root, struct answers *a, struct verrs *errs)
@@ -229,11 +246,11 @@ intake_attrs(xmlNode *root, struct answers *a, struct verrs *errs)
 	if (a->submission_id[0] == '\0')
 		verrs_add(errs, VE_SUBMISSION_ID, -1, "submission_id", 0);
 	if ((v = xmlu_attr(root, "form_version")) != NULL) {
-		a->form_version = (unsigned)strtoul(v, NULL, 10);
+		a->form_version = intake_version(v);
 		free(v);
 	}
 	if ((v = xmlu_attr(root, "consent_version")) != NULL) {
-		a->consent_version = (unsigned)strtoul(v, NULL, 10);
+		a->consent_version = intake_version(v);
 		free(v);
 	}
 	if ((v = xmlu_attr(root, "invite")) != NULL) {

@@ -106,6 +106,42 @@ intake_allow(struct intake_app *app, struct response *resp, const char *allow)
 	response_header(resp, "Allow", allow);
 }
 
+/*
+ * The blank form (no invite) is the same page for every patient but for
+ * its submission_id: it is rendered once per consent text and copied,
+ * with a fresh id written over the placeholder's. 0 when app->blank holds
+ * it for the consent in force.
+ */
+#define INTAKE_SID_PLACEHOLDER	"00000000-0000-4000-8000-000000000000"
+
+static int
+intake_blank_form(struct intake_app *app, const struct form_page *tmpl)
+{
+	struct form_page	 fp = *tmpl;
+	const char		*at;
+	size_t			 plen = strlen(INTAKE_SID_PLACEHOLDER);
+
+	if (app->blank_version == app->consent_version &&
+	    strcmp(app->blank_sha, app->consent_sha) == 0)
+		return 0;
+	app->blank_version = 0;
+	buf_free(&app->blank);
+	fp.submission_id = INTAKE_SID_PLACEHOLDER;
+	page_form(&app->blank, &fp);
+	if (buf_failed(&app->blank) || app->blank.data == NULL ||
+	    (at = memmem(app->blank.data, app->blank.len,
+	    INTAKE_SID_PLACEHOLDER, plen)) == NULL ||
+	    memmem(at + plen, app->blank.len - (size_t)(at -
+	    app->blank.data) - plen, INTAKE_SID_PLACEHOLDER, plen) != NULL) {
+		buf_free(&app->blank);	/* not exactly once: render each time */
+		return -1;
+	}
+	app->blank_sid_at = (size_t)(at - app->blank.data);
+	app->blank_version = app->consent_version;
+	memcpy(app->blank_sha, app->consent_sha, sizeof(app->blank_sha));
+	return 0;
+}
+
 static void
 intake_form(struct intake_app *app, struct request *req, struct response *resp)
 {
@@ -155,7 +191,15 @@ intake_form(struct intake_app *app, struct request *req, struct response *resp)
 	fp.invite = r == 1 ? invite.data : NULL;
 	resp->status = 200;
 	response_type(resp, "text/html; charset=utf-8", 1);
-	page_form(&resp->body, &fp);
+	if (r == 0 && intake_blank_form(app, &fp) == 0) {
+		size_t	 start = resp->body.len;
+
+		buf_add(&resp->body, app->blank.data, app->blank.len);
+		if (!buf_failed(&resp->body))
+			memcpy(resp->body.data + start + app->blank_sid_at, sid,
+			    strlen(sid));
+	} else
+		page_form(&resp->body, &fp);
 out:
 	buf_free(&invite);
 }

@@ -36,6 +36,11 @@ struct intake_app {
 	char			*consent_text;
 	char			 consent_sha[65];
 	time_t			 consent_at;
+	/* the blank form, rendered once per consent text (handlers.c) */
+	struct buf		 blank;
+	size_t			 blank_sid_at;	/* where its submission_id is */
+	unsigned		 blank_version;	/* 0: none */
+	char			 blank_sha[65];
 };
 
 void	intake_handle(void *arg, struct request *, struct response *);

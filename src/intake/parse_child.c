@@ -208,6 +208,9 @@ child_main(struct parse_pool *p, int sock)
 	}
 reply:
 	child_reply(p->fd, sock, status, &raw, a, &errs);
+	/* The worker reads until end of file: give it that now, not after
+	 * the kernel has torn this process's memory down. */
+	close(sock);
 	_exit(0);
 }
 
@@ -247,6 +250,17 @@ parse_pool_start(struct parse_pool *p)
 	return 0;
 }
 
+/* Reap the child that answered last time: at once when wait, else only
+ * when it is already gone. */
+static void
+parse_reap(struct parse_pool *p, int wait)
+{
+	int	 status;
+
+	if (p->reap > 0 && waitpid(p->reap, &status, wait ? 0 : WNOHANG) != 0)
+		p->reap = 0;
+}
+
 void
 parse_pool_stop(struct parse_pool *p)
 {
@@ -258,6 +272,7 @@ parse_pool_stop(struct parse_pool *p)
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, &status, 0);
 	}
+	parse_reap(p, 1);
 	p->pid = -1;
 	p->fd_sock = -1;
 }
@@ -417,6 +432,7 @@ parse_run(struct parse_pool *p, enum parse_front front, const char *body,
 	int		 status = 0;
 
 	buf_init(&reply);
+	parse_reap(p, 0);
 	if (p->pid <= 0 && parse_pool_start(p) == -1)
 		return PARSE_FAILED;
 	h[0] = 'Q';
@@ -462,7 +478,16 @@ done:
 	close(p->fd_sock);
 	p->fd_sock = -1;
 	kill(p->pid, SIGKILL);	/* done or hung: either way, it goes */
-	waitpid(p->pid, &status, 0);
+	/*
+	 * A child that answered may still be exiting (unmapping its memory
+	 * takes a few hundred microseconds): it is reaped at the next request
+	 * rather than waited for now. A failure is waited for, to log why.
+	 */
+	parse_reap(p, 1);
+	if (st == PARSE_FAILED)
+		waitpid(p->pid, &status, 0);
+	else if (waitpid(p->pid, &status, WNOHANG) == 0)
+		p->reap = p->pid;
 	if (st == PARSE_FAILED && WIFSIGNALED(status) &&
 	    WTERMSIG(status) != SIGKILL)
 		log_error("parser: child died of signal %d", WTERMSIG(status));

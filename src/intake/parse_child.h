@@ -33,6 +33,8 @@ struct parse_pool {
 	struct intake_parser	*parser;
 	size_t			 body_limit;
 	pid_t			 pid;		/* the spare child, or -1 */
+	pid_t			 reap;		/* a child that answered and is
+						   still exiting, or 0 */
 	int			 fd_sock;	/* our end of its socket */
 	/* Called in a new child first: wipe what it must not hold. */
 	void			(*forget)(void *);

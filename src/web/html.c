@@ -60,6 +60,25 @@ utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
  * are not UTF-8, NUL and control characters other than TAB, LF and CR
  * become U+FFFD: the page stays valid whatever the value holds.
  */
+/*
+ * What an ASCII byte becomes: NULL when it stays as it is. The same rules
+ * as below, looked up: most text is ASCII and needs no decoding.
+ */
+static const char *const html_ascii[0x80] = {
+	[0x00] = REPLACEMENT, [0x01] = REPLACEMENT, [0x02] = REPLACEMENT,
+	[0x03] = REPLACEMENT, [0x04] = REPLACEMENT, [0x05] = REPLACEMENT,
+	[0x06] = REPLACEMENT, [0x07] = REPLACEMENT, [0x08] = REPLACEMENT,
+	[0x0b] = REPLACEMENT, [0x0c] = REPLACEMENT, [0x0e] = REPLACEMENT,
+	[0x0f] = REPLACEMENT, [0x10] = REPLACEMENT, [0x11] = REPLACEMENT,
+	[0x12] = REPLACEMENT, [0x13] = REPLACEMENT, [0x14] = REPLACEMENT,
+	[0x15] = REPLACEMENT, [0x16] = REPLACEMENT, [0x17] = REPLACEMENT,
+	[0x18] = REPLACEMENT, [0x19] = REPLACEMENT, [0x1a] = REPLACEMENT,
+	[0x1b] = REPLACEMENT, [0x1c] = REPLACEMENT, [0x1d] = REPLACEMENT,
+	[0x1e] = REPLACEMENT, [0x1f] = REPLACEMENT, [0x7f] = REPLACEMENT,
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+	['\''] = "&#39;",
+};
+
 void
 html_escn(struct buf *b, const char *s, size_t len)
 {
@@ -71,6 +90,18 @@ html_escn(struct buf *b, const char *s, size_t len)
 	if (s == NULL)
 		return;
 	while (i < len) {
+		if (p[i] < 0x80) {
+			if ((rep = html_ascii[p[i]]) == NULL) {
+				i++;
+				run++;
+				continue;
+			}
+			buf_add(b, p + i - run, run);
+			buf_puts(b, rep);
+			run = 0;
+			i++;
+			continue;
+		}
 		rep = NULL;
 		n = utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
