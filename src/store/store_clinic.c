@@ -388,15 +388,27 @@ store_session_get(struct store *s, const unsigned char hash[32],
 	sc_bin(&p, hash, 32);
 	sc_text(&p, idle);
 	sc_text(&p, max);
+	/*
+	 * A live session's last_seen_at is refreshed only once it is older
+	 * than a tenth of the idle timeout (30 s at most): most page views
+	 * then write nothing, and commit without waiting for the disk.
+	 */
 	if ((rc = sc_run(s,
-	    "UPDATE staff_sessions AS x SET last_seen_at = now()"
-	    " FROM staff AS st"
-	    " WHERE x.token_hash = $1 AND st.id = x.staff_id"
+	    "WITH live AS (SELECT st.id, st.username,"
+	    " st.display_name, st.role, st.disabled_at, st.created_at,"
+	    " x.last_seen_at"
+	    " FROM staff_sessions AS x JOIN staff AS st ON st.id = x.staff_id"
+	    " WHERE x.token_hash = $1"
 	    " AND st.disabled_at IS NULL"
 	    " AND x.last_seen_at > now() - $2::integer * interval '1 second'"
-	    " AND x.created_at > now() - $3::integer * interval '1 second'"
-	    " RETURNING st.id, st.username, st.display_name, st.role,"
-	    " st.disabled_at IS NOT NULL, " EPOCH("st.created_at"),
+	    " AND x.created_at > now() - $3::integer * interval '1 second'),"
+	    " seen AS (UPDATE staff_sessions SET last_seen_at = now()"
+	    " WHERE token_hash = $1 AND EXISTS (SELECT 1 FROM live"
+	    " WHERE last_seen_at <"
+	    " now() - least(30.0, $2::integer / 10.0)::float8 * interval '1 second'))"
+	    " SELECT live.id, live.username, live.display_name, live.role,"
+	    " live.disabled_at IS NOT NULL, " EPOCH("live.created_at")
+	    " FROM live",
 	    &p, &res)) != STORE_OK)
 		return rc;
 	if (PQntuples(res) == 1 && PQnfields(res) == 6) {
