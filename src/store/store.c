@@ -204,8 +204,14 @@ store_connect(struct store *s)
 	}
 	snprintf(ms, sizeof(ms), "%u", s->timeout_ms);
 	vals[0] = ms;
+	/*
+	 * No JIT: every statement here is short, and compiling one costs
+	 * more than running it (tens of ms once a plan's estimate passes
+	 * jit_above_cost).
+	 */
 	res = PQexecParams(s->conn,
-	    "SELECT set_config('statement_timeout', $1, false)",
+	    "SELECT set_config('statement_timeout', $1, false),"
+	    " set_config('jit', 'off', false)",
 	    1, NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		store_seterr(s, "SQLSTATE %s while setting up the connection",

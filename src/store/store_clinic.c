@@ -680,6 +680,12 @@ store_appts_free(struct store_appt *v, size_t n)
 
 /* ---- intakes, as the dashboard lists them ---- */
 
+#define INTAKE_ROW_SELECT \
+	"SELECT i.id, i.appointment_id, i.reference, i.given_name," \
+	" i.family_name, " EPOCH("i.received_at") ", st.status," \
+	" st.open_severity, st.nflags" \
+	" FROM intakes AS i JOIN intake_states AS st ON st.intake_id = i.id"
+
 enum store_err
 store_intake_rows(struct store *s, long long appt, size_t max,
     struct store_intake_row **out, size_t *n)
@@ -697,17 +703,21 @@ store_intake_rows(struct store *s, long long appt, size_t max,
 	snprintf(m, sizeof(m), "%zu", max);
 	sc_text(&p, a);
 	sc_text(&p, m);
-	rc = sc_run(s,
-	    "SELECT i.id, i.appointment_id, i.reference, i.given_name,"
-	    " i.family_name, " EPOCH("i.received_at") ", st.status,"
-	    " st.open_severity, st.nflags"
-	    " FROM intakes AS i JOIN intake_states AS st ON st.intake_id = i.id"
-	    " WHERE CASE WHEN $1::bigint = 0 THEN i.appointment_id IS NULL"
-	    "  ELSE i.appointment_id = $1::bigint END"
-	    " ORDER BY CASE WHEN $1::bigint = 0 THEN"
-	    "  (st.status = 'superseded')::int * 10 +"
-	    "  coalesce(severity_rank(st.open_severity), 5) ELSE 0 END,"
-	    " i.received_at DESC, i.id DESC LIMIT $2::bigint", &p, &res);
+	/*
+	 * Unassigned ones in the dashboard's order, which is the expression
+	 * of the index intakes_unassigned_queue (sql/010): a page of it is
+	 * read, however many intakes the clinic holds.
+	 */
+	rc = sc_run(s, appt == 0 ?
+	    INTAKE_ROW_SELECT
+	    " WHERE i.appointment_id IS NULL AND $1::bigint = 0"
+	    " ORDER BY (i.superseded::integer * 10 +"
+	    "  coalesce(severity_rank(i.open_severity), 5)),"
+	    " i.received_at DESC, i.id DESC LIMIT $2::bigint" :
+	    INTAKE_ROW_SELECT
+	    " WHERE i.appointment_id = $1::bigint"
+	    " ORDER BY i.received_at DESC, i.id DESC LIMIT $2::bigint",
+	    &p, &res);
 	if (rc != STORE_OK)
 		return rc;
 	rows = PQntuples(res);
