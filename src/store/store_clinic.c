@@ -699,25 +699,27 @@ store_intake_rows(struct store *s, long long appt, size_t max,
 
 	*out = NULL;
 	*n = 0;
-	snprintf(a, sizeof(a), "%lld", appt);
 	snprintf(m, sizeof(m), "%zu", max);
-	sc_text(&p, a);
 	sc_text(&p, m);
 	/*
 	 * Unassigned ones in the dashboard's order, which is the expression
 	 * of the index intakes_unassigned_queue (sql/010): a page of it is
 	 * read, however many intakes the clinic holds.
 	 */
-	rc = sc_run(s, appt == 0 ?
-	    INTAKE_ROW_SELECT
-	    " WHERE i.appointment_id IS NULL AND $1::bigint = 0"
-	    " ORDER BY (i.superseded::integer * 10 +"
-	    "  coalesce(severity_rank(i.open_severity), 5)),"
-	    " i.received_at DESC, i.id DESC LIMIT $2::bigint" :
-	    INTAKE_ROW_SELECT
-	    " WHERE i.appointment_id = $1::bigint"
-	    " ORDER BY i.received_at DESC, i.id DESC LIMIT $2::bigint",
-	    &p, &res);
+	if (appt == 0)
+		rc = sc_run(s, INTAKE_ROW_SELECT
+		    " WHERE i.appointment_id IS NULL"
+		    " ORDER BY (i.superseded::integer * 10 +"
+		    "  coalesce(severity_rank(i.open_severity), 5)),"
+		    " i.received_at DESC, i.id DESC LIMIT $1::bigint", &p, &res);
+	else {
+		snprintf(a, sizeof(a), "%lld", appt);
+		sc_text(&p, a);
+		rc = sc_run(s, INTAKE_ROW_SELECT
+		    " WHERE i.appointment_id = $2::bigint"
+		    " ORDER BY i.received_at DESC, i.id DESC LIMIT $1::bigint",
+		    &p, &res);
+	}
 	if (rc != STORE_OK)
 		return rc;
 	rows = PQntuples(res);
