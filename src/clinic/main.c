@@ -32,9 +32,9 @@
 #include "crypto/envelope.h"
 #include "crypto/password.h"
 #include "form/formdef.h"
-#include "form/xmlutil.h"
 #include "screen/screen.h"
 #include "store/store.h"
+#include "web/boot.h"
 #include "web/server.h"
 
 #define CLINIC_MAX_ARGS		4
@@ -438,26 +438,8 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
-	if (sodium_init() < 0) {
-		log_error("libsodium cannot start");
+	if (worker_boot(conf, &app.cfg, &app.fd) == -1)
 		return 1;
-	}
-	if (config_load(conf, &app.cfg, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		return 1;
-	}
-	/* Times are the clinic's (api.md). */
-	setenv("TZ", app.cfg.timezone, 1);
-	tzset();
-	xmlu_init();
-
-	snprintf(path, sizeof(path), "%s/schemas/form-v1.xml", app.cfg.share_dir);
-	snprintf(xsd, sizeof(xsd), "%s/schemas/form-definition.xsd",
-	    app.cfg.share_dir);
-	if (formdef_load(path, xsd, &app.fd, err, sizeof(err)) == -1) {
-		log_error("form definition refused: %s", err);
-		return 1;
-	}
 	snprintf(path, sizeof(path), "%s/schemas/rules-v1.xml",
 	    app.cfg.share_dir);
 	snprintf(xsd, sizeof(xsd), "%s/schemas/rules.xsd", app.cfg.share_dir);

@@ -24,10 +24,10 @@
 #include "core/log.h"
 #include "form/formdef.h"
 #include "form/intake_xml.h"
-#include "form/xmlutil.h"
 #include "intake/intake.h"
 #include "screen/screen.h"
 #include "store/store.h"
+#include "web/boot.h"
 #include "web/server.h"
 
 static void
@@ -153,26 +153,8 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
-	if (sodium_init() < 0) {
-		log_error("libsodium cannot start");
+	if (worker_boot(conf, &app.cfg, &app.fd) == -1)
 		return 1;
-	}
-	if (config_load(conf, &app.cfg, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		return 1;
-	}
-	/* Dates and times are the clinic's (intake-form.md, api.md). */
-	setenv("TZ", app.cfg.timezone, 1);
-	tzset();
-	xmlu_init();
-
-	snprintf(path, sizeof(path), "%s/schemas/form-v1.xml", app.cfg.share_dir);
-	snprintf(xsd, sizeof(xsd), "%s/schemas/form-definition.xsd",
-	    app.cfg.share_dir);
-	if (formdef_load(path, xsd, &app.fd, err, sizeof(err)) == -1) {
-		log_error("form definition refused: %s", err);
-		return 1;
-	}
 	snprintf(xsd, sizeof(xsd), "%s/schemas/intake-v1.xsd",
 	    app.cfg.share_dir);
 	if ((app.parser = intake_parser_new(app.fd, xsd, err,
